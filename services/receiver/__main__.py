@@ -1,0 +1,35 @@
+"""`python -m services.receiver`: read VOCALS_* settings, configure logging, serve with uvicorn."""
+
+import sys
+
+import structlog
+import uvicorn
+
+from services.plumbing.logging import configure_logging
+from services.plumbing.settings import SettingsError, describe, load
+from services.receiver.app import create_app
+from services.receiver.settings import ReceiverSettings
+
+
+def main() -> int:
+    try:
+        settings = load(ReceiverSettings)
+    except SettingsError as exc:
+        print(f"receiver: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
+    structlog.get_logger("receiver").info("starting", **describe(settings))
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""Getting an event durable: straight to Kafka when it is healthy, else into the spool, in per-task order.
+
+A task with events in the spool sends its newer events behind them, and a background drainer moves the
+spool to Kafka once the broker answers again. Event ids published recently are remembered (bounded) so a
+retried callback is not published twice; concurrent copies of one callback wait for the first.
+"""
+
+import asyncio
+import random
+import time
+from collections import Counter, OrderedDict
+from enum import StrEnum
+
+import structlog
+
+from services.receiver.metrics import ReceiverMetrics
+from services.receiver.outgoing import OutgoingMessage
+from services.receiver.publisher import Publisher, PublishError
+from services.receiver.spool import Spool
+
+log = structlog.get_logger("receiver.delivery")
+DRAIN_BATCH = 500
+
+
+class Outcome(StrEnum):
+    PUBLISHED = "published"
+    SPOOLED = "spooled"
+    DUPLICATE = "duplicate"
+
+
+class Delivery:
+    def __init__(
+        self,
+        publisher: Publisher,
+        spool: Spool,
+        metrics: ReceiverMetrics,
+        *,
+        publish_timeout: float,
+        dedup_capacity: int,
+    ) -> None:
+        self._publisher = publisher
+        self._spool = spool
+        self._metrics = metrics
+        self._publish_timeout = publish_timeout
+        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._dedup_capacity = dedup_capacity
+        self._in_flight: dict[str, asyncio.Future[Outcome]] = {}
+        self._task_locks: dict[str, asyncio.Lock] = {}
+        self._task_lock_users: Counter[str] = Counter()
+        self._spooled = asyncio.Event()
+        self.kafka_healthy = True
+        """False from a failed publish until the next one succeeds: meanwhile events go to the spool."""
+
+    async def deliver(self, message: OutgoingMessage) -> Outcome:
+        """Return once the message is acknowledged by Kafka or in the spool; raises SpoolFull."""
+        if message.event_id in self._recent:
+            self._recent.move_to_end(message.event_id)
+            return Outcome.DUPLICATE
+        first = self._in_flight.get(message.event_id)
+        if first is not None:
+            await asyncio.shield(first)
+            return Outcome.DUPLICATE
+        done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._in_flight[message.event_id] = done
+        try:
+            outcome = await self._deliver_in_task_order(message)
+        except BaseException as exc:
+            done.set_exception(exc)
+            done.exception()  # retrieved here so waiters alone decide whether it is reported
+            raise
+        finally:
+            del self._in_flight[message.event_id]
+        done.set_result(outcome)
+        self._remember(message.event_id)
+        return outcome
+
+    async def _deliver_in_task_order(self, message: OutgoingMessage) -> Outcome:
+        task_id = message.task_id
+        lock = self._task_locks.setdefault(task_id, asyncio.Lock())
+        self._task_lock_users[task_id] += 1
+        try:
+            async with lock:
+                if self._spool.holds_task(task_id) or not self._publisher.connected or not self.kafka_healthy:
+                    return await self._to_spool(message)
+                if await self._publish(message):
+                    return Outcome.PUBLISHED
+                return await self._to_spool(message)
+        finally:
+            self._task_lock_users[task_id] -= 1
+            if self._task_lock_users[task_id] == 0:
+                del self._task_lock_users[task_id], self._task_locks[task_id]
+
+    async def _publish(self, message: OutgoingMessage) -> bool:
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(self._publisher.publish(message), self._publish_timeout)
+        except (PublishError, TimeoutError) as exc:
+            self._metrics.publish_duration.labels("failed").observe(time.perf_counter() - started)
+            if self.kafka_healthy:
+                log.warning("kafka_publish_failed", task_id=message.task_id, error=repr(exc))
+            self._set_healthy(False)
+            return False
+        self._metrics.publish_duration.labels("ok").observe(time.perf_counter() - started)
+        self._set_healthy(True)
+        return True
+
+    async def _to_spool(self, message: OutgoingMessage) -> Outcome:
+        await self._spool.append(message)
+        self._refresh_spool_gauges()
+        self._spooled.set()
+        return Outcome.SPOOLED
+
+    def _remember(self, event_id: str) -> None:
+        if self._dedup_capacity == 0:
+            return
+        self._recent[event_id] = None
+        if len(self._recent) > self._dedup_capacity:
+            self._recent.popitem(last=False)
+
+    def _set_healthy(self, healthy: bool) -> None:
+        self.kafka_healthy = healthy
+        self._metrics.kafka_connected.set(1 if healthy else 0)
+
+    def _refresh_spool_gauges(self) -> None:
+        self._metrics.spool_events.set(self._spool.depth())
+        self._metrics.spool_oldest_age.set(self._spool.oldest_age())
+
+    async def drain_forever(self) -> None:
+        """Move spooled events to Kafka, oldest first, backing off while the broker does not answer."""
+        delay = 0.2
+        while True:
+            if self._spool.depth() == 0:
+                self._spooled.clear()
+                await self._spooled.wait()
+                continue
+            moved = await self.drain_once()
+            self._refresh_spool_gauges()
+            if moved:
+                delay = 0.2
+                continue
+            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            delay = min(delay * 2, 5.0)
+
+    async def drain_once(self) -> int:
+        """Publish the oldest spooled event of each waiting task concurrently; return how many Kafka took."""
+        if not self._publisher.connected:
+            return 0
+        batch = await self._spool.head_per_task(DRAIN_BATCH)
+        results = await asyncio.gather(*(self._publish(message) for _, message in batch))
+        published = [seq for (seq, _), ok in zip(batch, results, strict=True) if ok]
+        await self._spool.remove(published)
+        if published:
+            log.info("spool_drained", published=len(published), waiting=self._spool.depth())
+        return len(published)

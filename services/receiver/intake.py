@@ -1,0 +1,117 @@
+"""From an HTTP request to a durable event: checks in the order the provider's requests need them."""
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from litestar import Request
+
+from schemas.events import CallbackQuarantined
+from schemas.provider import CallbackError, parse_callback
+from services.receiver.auth import Authenticator
+from services.receiver.delivery import Delivery
+from services.receiver.metrics import ReceiverMetrics
+from services.receiver.outgoing import callback_message, quarantine_message
+from services.receiver.spool import SpoolFull
+
+log = structlog.get_logger("receiver")
+_JSON_TYPE = re.compile(r"^application/([\w.+-]+\+)?json\s*(;.*)?$", re.IGNORECASE)
+_SAFE_TASK_ID = re.compile(rb'"task_id"\s*:\s*"([A-Za-z0-9_-]{1,128})"')
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: dict[str, str]
+    reason: str
+    headers: dict[str, str] | None = None
+
+
+RECEIVED = Reply(200, {"status": "received"}, "ok")
+
+
+def refuse(status: int, reason: str, detail: str, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status, {"error": reason, "detail": detail}, reason, headers)
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    authenticator: Authenticator
+    delivery: Delivery
+    metrics: ReceiverMetrics
+    max_body_bytes: int
+    ce_source: str
+
+    async def handle(self, request: Request[Any, Any, Any]) -> Reply:
+        content_type = request.headers.get("content-type", "")
+        if not _JSON_TYPE.match(content_type):
+            return refuse(415, "unsupported_media_type", f"expected application/json, got {content_type!r}")
+        body = await _read_capped(request, self.max_body_bytes)
+        if body is None:
+            return refuse(413, "body_too_large", f"callback bodies are limited to {self.max_body_bytes} bytes")
+        failure = self.authenticator.check(
+            token=request.query_params.get("token"),
+            timestamp=request.headers.get("x-webhook-timestamp"),
+            signature=request.headers.get("x-webhook-signature"),
+            body=body,
+            now=time.time(),
+        )
+        if failure is not None:
+            return refuse(401, failure.value, "missing or wrong callback credentials: check the callback URL")
+        return await self._accept(body, content_type)
+
+    async def _accept(self, body: bytes, content_type: str) -> Reply:
+        received_at = datetime.now(UTC)
+        try:
+            event = parse_callback(body, received_at=received_at)
+        except CallbackError as exc:
+            return await self._quarantine(body, content_type, str(exc), received_at)
+        structlog.contextvars.bind_contextvars(task_id=event.task_id, stage=event.stage.value, code=event.code)
+        try:
+            outcome = await self.delivery.deliver(callback_message(event, source=self.ce_source))
+        except SpoolFull as exc:
+            return refuse(503, "spool_full", f"{exc}; Kafka is unreachable, retry later", {"Retry-After": "30"})
+        if outcome == "duplicate":
+            self.metrics.duplicates.inc()
+        self.metrics.callbacks.labels(event.stage.value, _code_label(event.code), outcome.value).inc()
+        structlog.contextvars.bind_contextvars(delivery=outcome.value)
+        return RECEIVED
+
+    async def _quarantine(self, body: bytes, content_type: str, error: str, received_at: datetime) -> Reply:
+        found = _SAFE_TASK_ID.search(body)
+        event = CallbackQuarantined(
+            event_id=hashlib.sha256(body).hexdigest()[:32],
+            task_id=found.group(1).decode() if found else "",
+            body=body,
+            content_type=content_type,
+            error=error,
+            received_at=received_at,
+        )
+        try:
+            await self.delivery.deliver(quarantine_message(event, source=self.ce_source))
+        except SpoolFull:
+            return refuse(503, "spool_full", "the spool is full and the body could not be kept; retry later")
+        return refuse(400, "invalid_body", f"{error} (the body was kept in quarantine)")
+
+
+async def _read_capped(request: Request[Any, Any, Any], limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to exceed `limit` (without reading the rest)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _code_label(code: int) -> str:
+    return str(code) if 100 <= code <= 999 else "other"
