@@ -22,12 +22,15 @@ class FakePublisher:
     async def stop(self) -> None:
         return None
 
-    async def publish(self, message: OutgoingMessage) -> None:
+    async def send(self, message: OutgoingMessage) -> asyncio.Future[None]:
         self.calls += 1
-        if self.gate is not None:
-            await self.gate.wait()
         if self.down:
             raise PublishError("broker down (fake)")
+        return asyncio.ensure_future(self._acknowledge(message))
+
+    async def _acknowledge(self, message: OutgoingMessage) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
         self.published.append(message)
 
     def topics(self) -> list[str]:

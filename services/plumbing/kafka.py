@@ -25,9 +25,16 @@ class KafkaSettings(msgspec.Struct, frozen=True, kw_only=True):
     kafka_request_timeout_ms: Annotated[
         int, Meta(description="How long the producer waits for the broker before a send fails.", ge=1000)
     ] = 5_000
+    kafka_topic_prefix: Annotated[
+        str, Meta(description="Prepended to every vocals topic name, to keep environments apart on one cluster.")
+    ] = ""
     kafka_compression: Annotated[
         Literal["none", "gzip", "lz4", "zstd"], Meta(description="Producer compression codec.")
     ] = "none"
+
+    def topic(self, name: str) -> str:
+        """The name of a `schemas.topics` topic on this deployment's cluster."""
+        return f"{self.kafka_topic_prefix}{name}"
 
 
 def make_producer(settings: KafkaSettings, *, client_id: str | None = None) -> AIOKafkaProducer:

@@ -52,6 +52,7 @@ def create_app(
         metrics=metrics,
         max_body_bytes=settings.max_body_bytes,
         ce_source=settings.ce_source,
+        topic_prefix=settings.kafka_topic_prefix,
     )
 
     @post(CALLBACK_PATH, summary="Receive one provider callback", operation_id="receiveCallback")

@@ -48,6 +48,9 @@ class Delivery:
         self._task_locks: dict[str, asyncio.Lock] = {}
         self._task_lock_users: Counter[str] = Counter()
         self._spooled = asyncio.Event()
+        self._unconfirmed: dict[str, asyncio.Future[None]] = {}
+        """Sends that outlived the publish timeout but may still be delivered by the producer's own retries:
+        the drainer waits for their outcome instead of publishing the spooled copy a second time."""
         self.kafka_healthy = True
         """False from a failed publish until the next one succeeds: meanwhile events go to the spool."""
 
@@ -92,9 +95,14 @@ class Delivery:
 
     async def _publish(self, message: OutgoingMessage) -> bool:
         started = time.perf_counter()
+        ack: asyncio.Future[None] | None = None
         try:
-            await asyncio.wait_for(self._publisher.publish(message), self._publish_timeout)
+            async with asyncio.timeout(self._publish_timeout):
+                ack = await self._publisher.send(message)
+                await asyncio.shield(ack)
         except (PublishError, TimeoutError) as exc:
+            if ack is not None and not ack.done():
+                self._unconfirmed[message.event_id] = ack
             self._metrics.publish_duration.labels("failed").observe(time.perf_counter() - started)
             if self.kafka_healthy:
                 log.warning("kafka_publish_failed", task_id=message.task_id, error=repr(exc))
@@ -103,6 +111,18 @@ class Delivery:
         self._metrics.publish_duration.labels("ok").observe(time.perf_counter() - started)
         self._set_healthy(True)
         return True
+
+    async def _publish_spooled(self, message: OutgoingMessage) -> bool | None:
+        """Publish a spooled copy, unless an earlier send of it is still pending (None) or got through."""
+        earlier = self._unconfirmed.get(message.event_id)
+        if earlier is not None:
+            if not earlier.done():
+                return None
+            del self._unconfirmed[message.event_id]
+            if not earlier.cancelled() and earlier.exception() is None:
+                self._set_healthy(True)
+                return True
+        return await self._publish(message)
 
     async def _to_spool(self, message: OutgoingMessage) -> Outcome:
         await self._spool.append(message)
@@ -146,7 +166,7 @@ class Delivery:
         if not self._publisher.connected:
             return 0
         batch = await self._spool.head_per_task(DRAIN_BATCH)
-        results = await asyncio.gather(*(self._publish(message) for _, message in batch))
+        results = await asyncio.gather(*(self._publish_spooled(message) for _, message in batch))
         published = [seq for (seq, _), ok in zip(batch, results, strict=True) if ok]
         await self._spool.remove(published)
         if published:

@@ -45,6 +45,7 @@ class Intake:
     metrics: ReceiverMetrics
     max_body_bytes: int
     ce_source: str
+    topic_prefix: str = ""
 
     async def handle(self, request: Request[Any, Any, Any]) -> Reply:
         content_type = request.headers.get("content-type", "")
@@ -72,7 +73,9 @@ class Intake:
             return await self._quarantine(body, content_type, str(exc), received_at)
         structlog.contextvars.bind_contextvars(task_id=event.task_id, stage=event.stage.value, code=event.code)
         try:
-            outcome = await self.delivery.deliver(callback_message(event, source=self.ce_source))
+            outcome = await self.delivery.deliver(
+                callback_message(event, source=self.ce_source, topic_prefix=self.topic_prefix)
+            )
         except SpoolFull as exc:
             return refuse(503, "spool_full", f"{exc}; Kafka is unreachable, retry later", {"Retry-After": "30"})
         if outcome == "duplicate":
@@ -92,7 +95,9 @@ class Intake:
             received_at=received_at,
         )
         try:
-            await self.delivery.deliver(quarantine_message(event, source=self.ce_source))
+            await self.delivery.deliver(
+                quarantine_message(event, source=self.ce_source, topic_prefix=self.topic_prefix)
+            )
         except SpoolFull:
             return refuse(503, "spool_full", "the spool is full and the body could not be kept; retry later")
         return refuse(400, "invalid_body", f"{error} (the body was kept in quarantine)")

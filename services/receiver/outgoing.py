@@ -17,14 +17,14 @@ class OutgoingMessage:
     task_id: str
 
 
-def callback_message(event: CallbackReceived, *, source: str) -> OutgoingMessage:
+def callback_message(event: CallbackReceived, *, source: str, topic_prefix: str = "") -> OutgoingMessage:
     """The `vocals.callbacks` message for a callback, keyed by task id, with CloudEvents headers."""
-    return _message(CALLBACKS, event, source, key_for(event))
+    return _message(topic_prefix + CALLBACKS, event, source, key_for(event))
 
 
-def quarantine_message(event: CallbackQuarantined, *, source: str) -> OutgoingMessage:
+def quarantine_message(event: CallbackQuarantined, *, source: str, topic_prefix: str = "") -> OutgoingMessage:
     """The `vocals.quarantine` message for a body nobody could read; keyed by the task id if one was found."""
-    return _message(QUARANTINE, event, source, event.task_id.encode())
+    return _message(topic_prefix + QUARANTINE, event, source, event.task_id.encode())
 
 
 def _message(topic: str, event: CallbackReceived | CallbackQuarantined, source: str, key: bytes) -> OutgoingMessage:

@@ -26,8 +26,12 @@ class Publisher(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def publish(self, message: OutgoingMessage) -> None:
-        """Return once the broker acknowledged the message durably; raise PublishError otherwise."""
+    async def send(self, message: OutgoingMessage) -> asyncio.Future[None]:
+        """Hand the message over; the future resolves once the broker acknowledged it durably.
+
+        The future fails with PublishError when the broker refused it. It may stay pending for long: an
+        idempotent producer retries until the broker is back, so a pending send is not a failed one.
+        """
         ...
 
 
@@ -58,16 +62,16 @@ class KafkaPublisher:
             await self._producer.stop()
             self._producer = None
 
-    async def publish(self, message: OutgoingMessage) -> None:
+    async def send(self, message: OutgoingMessage) -> asyncio.Future[None]:
         producer = self._producer
         if producer is None:
             raise PublishError(f"not connected to Kafka at {self._settings.kafka_bootstrap}")
         try:
             async with self._slots:
                 delivery = await producer.send(message.topic, message.value, key=message.key, headers=message.headers)
-            await delivery
         except KafkaError as exc:
-            raise PublishError(f"Kafka did not acknowledge {message.topic}: {exc!r}") from exc
+            raise PublishError(f"Kafka did not take {message.topic}: {exc!r}") from exc
+        return asyncio.ensure_future(_acknowledged(delivery, message.topic))
 
     async def _connect(self) -> None:
         delay = 0.2
@@ -84,3 +88,10 @@ class KafkaPublisher:
             self._producer = producer
             log.info("kafka_connected", bootstrap=self._settings.kafka_bootstrap)
             return
+
+
+async def _acknowledged(delivery: "asyncio.Future[object]", topic: str) -> None:
+    try:
+        await delivery
+    except KafkaError as exc:
+        raise PublishError(f"Kafka did not acknowledge {topic}: {exc!r}") from exc

@@ -74,3 +74,21 @@ async def test_spool_survives_a_restart(tmp_path: Path) -> None:
     assert (reopened.depth(), reopened.holds_task("X")) == (3, True)
     assert [m.event_id for _, m in await reopened.head_per_task(10)] == ["x1"]
     await reopened.close()
+
+
+async def test_send_that_outlives_the_timeout_is_not_published_twice(tmp_path: Path) -> None:
+    """A send still pending at the timeout is spooled; when the producer's own retry gets it through, the
+    drainer drops the spooled copy instead of publishing it again."""
+    publisher = FakePublisher()
+    publisher.gate = asyncio.Event()
+    spool = Spool(tmp_path / "spool.sqlite3", max_events=100)
+    await spool.open()
+    delivery = Delivery(publisher, spool, ReceiverMetrics(CollectorRegistry()), publish_timeout=0.05, dedup_capacity=10)
+    assert await delivery.deliver(message("slow", "S")) is Outcome.SPOOLED
+    assert await delivery.drain_once() == 0  # the first send is still pending: wait for it
+    publisher.gate.set()
+    await wait_until(lambda: len(publisher.published) == 1)
+    assert await delivery.drain_once() == 1
+    assert spool.depth() == 0
+    assert [m.event_id for m in publisher.published] == ["slow"]
+    await spool.close()
