@@ -4,18 +4,19 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 import structlog
-from litestar import Litestar, Request, Response, post
+from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from prometheus_client import CollectorRegistry
 
 from services.plumbing.http import ops_routes
+from services.receiver.asgi import callback_route
 from services.receiver.auth import Authenticator
 from services.receiver.delivery import Delivery
-from services.receiver.intake import Intake
+from services.receiver.intake import Incoming, Intake, Reply
 from services.receiver.metrics import ReceiverMetrics
+from services.receiver.openapi import document_callback_route
 from services.receiver.publisher import KafkaPublisher, Publisher
 from services.receiver.settings import ReceiverSettings
 from services.receiver.spool import Spool
@@ -55,12 +56,7 @@ def create_app(
         topic_prefix=settings.kafka_topic_prefix,
     )
 
-    @post(CALLBACK_PATH, summary="Receive one provider callback", operation_id="receiveCallback")
-    async def receive_callback(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
-        """Authenticate (?token= or X-Webhook-Signature), validate and publish one callback.
-
-        Answers 200 once the event is on Kafka or in the local spool.
-        """
+    async def receive_callback(request: Incoming) -> Reply:
         started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
         reply = await intake.handle(request)
@@ -69,7 +65,7 @@ def create_app(
         if reply.status != 200:
             metrics.rejections.labels(reply.reason).inc()
         log.info("callback", status=reply.status, outcome=reply.reason, duration_ms=round(elapsed * 1000, 2))
-        return Response(reply.body, status_code=reply.status, headers=reply.headers)
+        return reply
 
     async def readiness() -> tuple[int, dict[str, object]]:
         healthy = publisher.connected and delivery.kafka_healthy
@@ -99,10 +95,12 @@ def create_app(
             await publisher.stop()
             await spool.close()
 
-    return Litestar(
-        route_handlers=[receive_callback, *ops_routes(registry, readiness)],
+    app = Litestar(
+        route_handlers=[callback_route(CALLBACK_PATH, receive_callback), *ops_routes(registry, readiness)],
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(title="vocals receiver", version="1.0.0", path="/schema"),
         request_max_body_size=settings.max_body_bytes + 1,
         debug=False,
     )
+    document_callback_route(app, CALLBACK_PATH)
+    return app

@@ -3,12 +3,11 @@
 import hashlib
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
-from litestar import Request
 
 from schemas.events import CallbackQuarantined
 from schemas.provider import CallbackError, parse_callback
@@ -21,6 +20,19 @@ from services.receiver.spool import SpoolFull
 log = structlog.get_logger("receiver")
 _JSON_TYPE = re.compile(r"^application/([\w.+-]+\+)?json\s*(;.*)?$", re.IGNORECASE)
 _SAFE_TASK_ID = re.compile(rb'"task_id"\s*:\s*"([A-Za-z0-9_-]{1,128})"')
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One callback request, independent of the web framework that carried it."""
+
+    content_type: str
+    content_length: int | None
+    token: str | None
+    timestamp: str | None
+    signature: str | None
+    read: Callable[[int], Awaitable[bytes | None]]
+    """Reads the body, or returns None as soon as it exceeds the given limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,17 +59,19 @@ class Intake:
     ce_source: str
     topic_prefix: str = ""
 
-    async def handle(self, request: Request[Any, Any, Any]) -> Reply:
-        content_type = request.headers.get("content-type", "")
+    async def handle(self, request: Incoming) -> Reply:
+        """Check, validate and deliver one callback; the reply says what became of it."""
+        content_type = request.content_type
         if not _JSON_TYPE.match(content_type):
             return refuse(415, "unsupported_media_type", f"expected application/json, got {content_type!r}")
-        body = await _read_capped(request, self.max_body_bytes)
+        too_long = request.content_length is not None and request.content_length > self.max_body_bytes
+        body = None if too_long else await request.read(self.max_body_bytes)
         if body is None:
             return refuse(413, "body_too_large", f"callback bodies are limited to {self.max_body_bytes} bytes")
         failure = self.authenticator.check(
-            token=request.query_params.get("token"),
-            timestamp=request.headers.get("x-webhook-timestamp"),
-            signature=request.headers.get("x-webhook-signature"),
+            token=request.token,
+            timestamp=request.timestamp,
+            signature=request.signature,
             body=body,
             now=time.time(),
         )
@@ -101,21 +115,6 @@ class Intake:
         except SpoolFull:
             return refuse(503, "spool_full", "the spool is full and the body could not be kept; retry later")
         return refuse(400, "invalid_body", f"{error} (the body was kept in quarantine)")
-
-
-async def _read_capped(request: Request[Any, Any, Any], limit: int) -> bytes | None:
-    """The body, or None as soon as it is known to exceed `limit` (without reading the rest)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _code_label(code: int) -> str:

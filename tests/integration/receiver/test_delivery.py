@@ -16,8 +16,8 @@ def message(event_id: str, task_id: str = "t1") -> OutgoingMessage:
     return OutgoingMessage("vocals.callbacks", task_id.encode(), event_id.encode(), [], event_id, task_id)
 
 
-async def wait_until(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / 0.005)):
+async def wait_until(condition, within: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(within / 0.005)):
         if condition():
             return
         await asyncio.sleep(0.005)

@@ -185,3 +185,20 @@ async def test_arbitrary_json_never_gets_a_5xx(client, document: object) -> None
     """Whatever JSON arrives, the answer is 200 or a 4xx: never a server error."""
     response = await post(client, msgspec.json.encode(document))
     assert response.status_code in (200, 400)
+
+
+async def test_openapi_documents_the_callback_route(client) -> None:
+    """The OpenAPI document describes POST /callbacks/vocals with the provider's envelope and every reply."""
+    document = (await client.get("/schema/openapi.json")).json()
+    operation = document["paths"][CALLBACK_PATH]["post"]
+    assert operation["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ProviderCallback"
+    }
+    assert set(operation["responses"]) == {"200", "400", "401", "413", "415", "503"}
+    assert "task_id" in document["components"]["schemas"]["ProviderCallbackData"]["properties"]
+
+
+async def test_only_post_is_allowed(client) -> None:
+    """A GET on the callback path gets 405, not a crash or a silent 200."""
+    response = await client.get(URL)
+    assert (response.status_code, response.json()["error"]) == (405, "method_not_allowed")
