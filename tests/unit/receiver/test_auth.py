@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from services.receiver.auth import AuthFailure, Authenticator, sign
+from services.receiver.auth import Authenticator, AuthFailure, sign
 
 BODY = json.dumps({"code": 200, "data": {"callbackType": "text", "task_id": "abc123"}}).encode()
 NOW = 1_760_000_000
