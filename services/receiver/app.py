@@ -36,6 +36,8 @@ def create_app(
     metrics = ReceiverMetrics(registry)
     publisher = publisher or KafkaPublisher(settings, max_in_flight=settings.max_in_flight)
     spool = Spool(settings.spool_path, max_events=settings.spool_max_events)
+    metrics.spool_events.set_function(spool.depth)
+    metrics.spool_oldest_age.set_function(spool.oldest_age)
     delivery = Delivery(
         publisher,
         spool,

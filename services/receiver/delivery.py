@@ -8,7 +8,7 @@ retried callback is not published twice; concurrent copies of one callback wait 
 import asyncio
 import random
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from enum import StrEnum
 
 import structlog
@@ -45,8 +45,8 @@ class Delivery:
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._dedup_capacity = dedup_capacity
         self._in_flight: dict[str, asyncio.Future[Outcome]] = {}
-        self._task_locks: dict[str, asyncio.Lock] = {}
-        self._task_lock_users: Counter[str] = Counter()
+        self._task_tail: dict[str, asyncio.Future[Outcome]] = {}
+        """Each task's latest delivery in progress: the next event of that task waits for it."""
         self._spooled = asyncio.Event()
         self._unconfirmed: dict[str, asyncio.Future[None]] = {}
         """Sends that outlived the publish timeout but may still be delivered by the producer's own retries:
@@ -65,33 +65,32 @@ class Delivery:
             return Outcome.DUPLICATE
         done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._in_flight[message.event_id] = done
+        ahead = self._task_tail.get(message.task_id)
+        self._task_tail[message.task_id] = done
         try:
-            outcome = await self._deliver_in_task_order(message)
+            if ahead is not None and not ahead.done():
+                await asyncio.wait((ahead,))  # the task's earlier event first, whatever its outcome
+            outcome = await self._route(message)
         except BaseException as exc:
             done.set_exception(exc)
             done.exception()  # retrieved here so waiters alone decide whether it is reported
             raise
+        else:
+            done.set_result(outcome)
         finally:
             del self._in_flight[message.event_id]
-        done.set_result(outcome)
+            if self._task_tail.get(message.task_id) is done:
+                del self._task_tail[message.task_id]
         self._remember(message.event_id)
         return outcome
 
-    async def _deliver_in_task_order(self, message: OutgoingMessage) -> Outcome:
-        task_id = message.task_id
-        lock = self._task_locks.setdefault(task_id, asyncio.Lock())
-        self._task_lock_users[task_id] += 1
-        try:
-            async with lock:
-                if self._spool.holds_task(task_id) or not self._publisher.connected or not self.kafka_healthy:
-                    return await self._to_spool(message)
-                if await self._publish(message):
-                    return Outcome.PUBLISHED
-                return await self._to_spool(message)
-        finally:
-            self._task_lock_users[task_id] -= 1
-            if self._task_lock_users[task_id] == 0:
-                del self._task_lock_users[task_id], self._task_locks[task_id]
+    async def _route(self, message: OutgoingMessage) -> Outcome:
+        """Straight to Kafka unless the task already waits in the spool or Kafka is known to be away."""
+        if self._spool.holds_task(message.task_id) or not self._publisher.connected or not self.kafka_healthy:
+            return await self._to_spool(message)
+        if await self._publish(message):
+            return Outcome.PUBLISHED
+        return await self._to_spool(message)
 
     async def _publish(self, message: OutgoingMessage) -> bool:
         started = time.perf_counter()
@@ -103,12 +102,12 @@ class Delivery:
         except (PublishError, TimeoutError) as exc:
             if ack is not None and not ack.done():
                 self._unconfirmed[message.event_id] = ack
-            self._metrics.publish_duration.labels("failed").observe(time.perf_counter() - started)
+            self._metrics.publish_failed.observe(time.perf_counter() - started)
             if self.kafka_healthy:
                 log.warning("kafka_publish_failed", task_id=message.task_id, error=repr(exc))
             self._set_healthy(False)
             return False
-        self._metrics.publish_duration.labels("ok").observe(time.perf_counter() - started)
+        self._metrics.publish_ok.observe(time.perf_counter() - started)
         self._set_healthy(True)
         return True
 
@@ -126,7 +125,6 @@ class Delivery:
 
     async def _to_spool(self, message: OutgoingMessage) -> Outcome:
         await self._spool.append(message)
-        self._refresh_spool_gauges()
         self._spooled.set()
         return Outcome.SPOOLED
 
@@ -138,12 +136,10 @@ class Delivery:
             self._recent.popitem(last=False)
 
     def _set_healthy(self, healthy: bool) -> None:
+        if healthy is self.kafka_healthy:
+            return
         self.kafka_healthy = healthy
         self._metrics.kafka_connected.set(1 if healthy else 0)
-
-    def _refresh_spool_gauges(self) -> None:
-        self._metrics.spool_events.set(self._spool.depth())
-        self._metrics.spool_oldest_age.set(self._spool.oldest_age())
 
     async def drain_forever(self) -> None:
         """Move spooled events to Kafka, oldest first, backing off while the broker does not answer."""
@@ -154,7 +150,6 @@ class Delivery:
                 await self._spooled.wait()
                 continue
             moved = await self.drain_once()
-            self._refresh_spool_gauges()
             if moved:
                 delay = 0.2
                 continue

@@ -94,7 +94,7 @@ class Intake:
             return refuse(503, "spool_full", f"{exc}; Kafka is unreachable, retry later", {"Retry-After": "30"})
         if outcome == "duplicate":
             self.metrics.duplicates.inc()
-        self.metrics.callbacks.labels(event.stage.value, _code_label(event.code), outcome.value).inc()
+        self.metrics.count_callback(event.stage.value, event.code, outcome.value)
         structlog.contextvars.bind_contextvars(delivery=outcome.value)
         return RECEIVED
 
@@ -115,7 +115,3 @@ class Intake:
         except SpoolFull:
             return refuse(503, "spool_full", "the spool is full and the body could not be kept; retry later")
         return refuse(400, "invalid_body", f"{error} (the body was kept in quarantine)")
-
-
-def _code_label(code: int) -> str:
-    return str(code) if 100 <= code <= 999 else "other"

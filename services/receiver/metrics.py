@@ -47,8 +47,19 @@ class ReceiverMetrics:
             "How long the oldest spooled event has waited.",
             registry=registry,
         )
+        self.publish_ok = self.publish_duration.labels("ok")
+        self.publish_failed = self.publish_duration.labels("failed")
+        self._callback_children: dict[tuple[str, str, str], Counter] = {}
         self.kafka_connected = Gauge(
             "vocals_receiver_kafka_connected",
             "1 while the last publish to Kafka succeeded, 0 while events go to the spool.",
             registry=registry,
         )
+
+    def count_callback(self, stage: str, code: int, outcome: str) -> None:
+        """Count one accepted callback; label children are cached, this runs on every request."""
+        key = (stage, str(code) if 100 <= code <= 999 else "other", outcome)
+        child = self._callback_children.get(key)
+        if child is None:
+            child = self._callback_children[key] = self.callbacks.labels(*key)
+        child.inc()

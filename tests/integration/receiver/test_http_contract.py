@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar.testing import AsyncTestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from schemas.codec import decode_callback, decode_quarantined
 from schemas.topics import CALLBACKS, QUARANTINE
@@ -202,3 +203,19 @@ async def test_only_post_is_allowed(client) -> None:
     """A GET on the callback path gets 405, not a crash or a silent 200."""
     response = await client.get(URL)
     assert (response.status_code, response.json()["error"]) == (405, "method_not_allowed")
+
+
+async def test_spool_metrics_follow_the_spool(client, publisher: FakePublisher) -> None:
+    """While events wait in the spool, depth and oldest age are exported; Kafka shows as disconnected."""
+    publisher.down = True
+    assert (await post(client, (PAYLOADS / "text.json").read_bytes())).status_code == 200
+    metrics = (await client.get("/metrics")).text
+    assert "vocals_receiver_spool_events 1.0" in metrics
+    assert "vocals_receiver_kafka_connected 0.0" in metrics
+    [age] = [
+        sample.value
+        for family in text_string_to_metric_families(metrics)
+        for sample in family.samples
+        if sample.name == "vocals_receiver_spool_oldest_age_seconds"
+    ]
+    assert 0 < age < 60
