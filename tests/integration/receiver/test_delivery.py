@@ -92,3 +92,28 @@ async def test_send_that_outlives_the_timeout_is_not_published_twice(tmp_path: P
     assert spool.depth() == 0
     assert [m.event_id for m in publisher.published] == ["slow"]
     await spool.close()
+
+
+async def test_concurrent_spool_appends_are_all_durable_in_order(tmp_path: Path) -> None:
+    """Hundreds of appends racing each other (committed in shared transactions) are all on disk, in call order."""
+    spool = Spool(tmp_path / "spool.sqlite3", max_events=1000)
+    await spool.open()
+    await asyncio.gather(*(spool.append(message(f"e{n}", f"task{n}")) for n in range(300)))
+    await spool.close()
+    reopened = Spool(tmp_path / "spool.sqlite3", max_events=1000)
+    await reopened.open()
+    heads = await reopened.head_per_task(1000)
+    assert [m.event_id for _, m in heads] == [f"e{n}" for n in range(300)]
+    await reopened.close()
+
+
+async def test_spool_refuses_beyond_its_bound(tmp_path: Path) -> None:
+    """Appends beyond the bound raise SpoolFull and leave the spool at its bound."""
+    spool = Spool(tmp_path / "spool.sqlite3", max_events=5)
+    await spool.open()
+    results = await asyncio.gather(
+        *(spool.append(message(f"e{n}", f"task{n}")) for n in range(8)), return_exceptions=True
+    )
+    assert [type(r).__name__ for r in results] == ["NoneType"] * 5 + ["SpoolFull"] * 3
+    assert spool.depth() == 5
+    await spool.close()
