@@ -3,6 +3,7 @@ duplicates and the spool's behaviour while Kafka is away."""
 
 import asyncio
 import json
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -219,3 +220,15 @@ async def test_spool_metrics_follow_the_spool(client, publisher: FakePublisher) 
         if sample.name == "vocals_receiver_spool_oldest_age_seconds"
     ]
     assert 0 < age < 60
+
+
+async def test_metrics_pass_promtool_lint(client, publisher: FakePublisher) -> None:
+    """The exported metrics, with every family populated, pass `promtool check metrics` without a warning."""
+    await post(client, (PAYLOADS / "complete.json").read_bytes())
+    await post(client, (PAYLOADS / "complete.json").read_bytes())
+    await post(client, b"{}", url=CALLBACK_PATH)
+    exposition = (await client.get("/metrics")).content
+    result = await asyncio.to_thread(
+        subprocess.run, ["promtool", "check", "metrics"], input=exposition, capture_output=True, check=False
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, b"")
