@@ -66,6 +66,8 @@ def wait_until_ready(process: subprocess.Popen[bytes], ready: threading.Event, t
 
 
 def stop_all(processes: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
+    """SIGTERM each process group, services before the broker; SIGKILL what is still there after 20 s."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not abandon the JVM mid-shutdown
     for _, process in reversed(processes):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
