@@ -11,6 +11,7 @@ import asyncio
 from aiokafka import AIOKafkaConsumer
 from prometheus_client import CollectorRegistry
 
+from schemas.topics import DLQ
 from services.plumbing.consume_loop import ConsumerLoop
 from services.plumbing.consumer_metrics import ConsumerMetrics
 from services.plumbing.dlq import KafkaDeadLetters
@@ -45,7 +46,9 @@ async def run_consumer(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
-    runner = RecordRunner(config, handler, metrics, KafkaDeadLetters(producer, service=config.group_id))
+    runner = RecordRunner(
+        config, handler, metrics, KafkaDeadLetters(producer, service=config.group_id, topic=settings.topic(DLQ))
+    )
     loop = ConsumerLoop(consumer, config, runner, metrics, stop=stop or asyncio.Event(), ready=ready)
     consumer.subscribe(topics=list(config.topics), listener=loop.listener)
     await producer.start()

@@ -31,11 +31,12 @@ def rfc3339(moment: datetime) -> str:
 class KafkaDeadLetters:
     """Copies records to `vocals.dlq` with an acks=all producer and waits for the broker's acknowledgement."""
 
-    def __init__(self, producer: AIOKafkaProducer, *, service: str) -> None:
+    def __init__(self, producer: AIOKafkaProducer, *, service: str, topic: str = topics.DLQ) -> None:
         self._producer = producer
         self._service = service
+        self._topic = topic
 
     async def park(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
         """Returns once the copy is durably on the topic; raises (and the caller must not commit) if not."""
         headers = dead_letter_headers(record, reason=reason, service=self._service, failed_at=datetime.now(UTC))
-        await self._producer.send_and_wait(topics.DLQ, record.value, key=record.key, headers=headers)
+        await self._producer.send_and_wait(self._topic, record.value, key=record.key, headers=headers)
