@@ -96,7 +96,7 @@ def main() -> int:
         for index, name in enumerate(present_services(), start=1):
             command = [sys.executable, "-m", f"services.{name}"]
             processes.append((name, start(name, command, environ, COLOURS[index % len(COLOURS)])))
-        public = environ.get("VOCALS_PUBLIC_URL", "http://127.0.0.1:8080")
+        public = environ.get("VOCALS_RECEIVER_PUBLIC_URL") or environ.get("VOCALS_PUBLIC_URL", "http://127.0.0.1:8080")
         print(f"\ncallback URL: {public}/callbacks/vocals?token={token}\nCtrl-C stops everything.\n", flush=True)
         while all(process.poll() is None for _, process in processes):
             time.sleep(0.5)

@@ -29,25 +29,32 @@ def settings_classes() -> dict[str, type[msgspec.Struct]]:
         except ModuleNotFoundError:
             continue
         for value in vars(settings).values():
-            if isinstance(value, type) and issubclass(value, msgspec.Struct) and value.__module__ == settings.__name__:
-                if value.__name__.endswith("Settings"):
-                    found[module.name] = value
+            is_struct = isinstance(value, type) and issubclass(value, msgspec.Struct)
+            if is_struct and value.__module__ == settings.__name__ and value.__name__.endswith("Settings"):
+                found[module.name] = value
     return dict(sorted(found.items()))
 
 
 def table() -> str:
-    rows: dict[str, tuple[str, str, list[str]]] = {}
+    """The Markdown table: one row per variable; where services differ, each one's default and meaning."""
+    rows: dict[str, list[tuple[str, str, str]]] = {}
     for service, cls in settings_classes().items():
         hints = typing.get_type_hints(cls, include_extras=True)
         for field in msgspec.structs.fields(cls):
-            name = env_name(field.name)
-            if name not in rows:
-                rows[name] = (_default(field), _description(hints[field.name]), [])
-            rows[name][2].append(service)
+            usage = (service, _default(field), _description(hints[field.name]))
+            rows.setdefault(env_name(field.name), []).append(usage)
     lines = ["| Variable | Default | Used by | What it does |", "| --- | --- | --- | --- |"]
-    for name, (default, description, users) in rows.items():
-        lines.append(f"| `{name}` | {default} | {', '.join(users)} | {description} |")
+    for name, usages in rows.items():
+        services_using = ", ".join(service for service, _, _ in usages)
+        lines.append(f"| `{name}` | {_merged(usages, 1)} | {services_using} | {_merged(usages, 2)} |")
     return "\n".join(lines)
+
+
+def _merged(usages: list[tuple[str, str, str]], column: int) -> str:
+    values = {usage[column] for usage in usages}
+    if len(values) == 1:
+        return values.pop()
+    return "<br>".join(f"{usage[0]}: {usage[column]}" for usage in usages)
 
 
 def _default(field: msgspec.structs.FieldInfo) -> str:

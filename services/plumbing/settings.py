@@ -20,19 +20,24 @@ def secret(description: str = "") -> msgspec.Meta:
     return msgspec.Meta(description=description, extra={"secret": True})
 
 
-def env_name(field: str) -> str:
-    return f"{PREFIX}{field.upper()}"
+def env_name(field: str, service: str | None = None) -> str:
+    """`VOCALS_<FIELD>`, or with a service `VOCALS_<SERVICE>_<FIELD>`."""
+    return f"{PREFIX}{service.upper()}_{field.upper()}" if service else f"{PREFIX}{field.upper()}"
 
 
-def load(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
+def load(cls: type[S], environ: Mapping[str, str] | None = None, *, service: str | None = None) -> S:
     """Build `cls` from the `VOCALS_<FIELD>` entries of `environ` (default: the process environment).
 
+    With `service`, `VOCALS_<SERVICE>_<FIELD>` wins over `VOCALS_<FIELD>`, so services that share one
+    environment (as under `make dev`) can still be given different ports, groups and so on.
     Comma-separated values fill tuple fields; unset variables keep the field's default.
     """
     source = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for field in msgspec.structs.fields(cls):
-        raw = source.get(env_name(field.name))
+        raw = source.get(env_name(field.name, service)) if service else None
+        if raw is None:
+            raw = source.get(env_name(field.name))
         if raw is None:
             continue
         values[field.name] = _split(raw) if _is_sequence(field.type) else raw.strip()

@@ -13,7 +13,7 @@ from services.receiver.settings import ReceiverSettings
 
 def main() -> int:
     try:
-        settings = load(ReceiverSettings)
+        settings = load(ReceiverSettings, service="receiver")
     except SettingsError as exc:
         print(f"receiver: {exc}", file=sys.stderr)
         return 2

@@ -42,3 +42,12 @@ def test_describe_never_shows_secrets() -> None:
     assert shown["signing_keys"] == "<unset>"
     assert "s3cret-token" not in repr(shown)
     assert shown["port"] == 8080
+
+
+def test_service_specific_variable_wins_over_the_shared_one() -> None:
+    """VOCALS_<SERVICE>_<FIELD> overrides VOCALS_<FIELD> for that service only, so services sharing one
+    environment can listen on different ports."""
+    environ = {"VOCALS_CALLBACK_TOKENS": "a", "VOCALS_PORT": "9000", "VOCALS_RECEIVER_PORT": "9100"}
+    assert load(ReceiverSettings, environ, service="receiver").port == 9100
+    assert load(ReceiverSettings, environ, service="archiver").port == 9000
+    assert load(ReceiverSettings, environ).port == 9000
