@@ -1,0 +1,1 @@
+"""Alembic migrations of the archiver's tables; version table `alembic_version_archiver`."""
