@@ -1,0 +1,1 @@
+"""The notifier: task progress from `vocals.callbacks` and `vocals.archived` to Slack and email, exactly once."""
