@@ -145,7 +145,7 @@ class _OpsServer(uvicorn.Server):
 
 
 def _start_ops_server(service: NotifierService) -> tuple[uvicorn.Server, "asyncio.Task[None]"]:
-    app = Litestar(route_handlers=ops_routes(service.registry, service.readiness))
+    app = Litestar(route_handlers=ops_routes(service.registry, service.readiness), logging_config=None)
     settings = service.settings
     config = uvicorn.Config(
         app, host=settings.http_host, port=settings.http_port, log_level="warning", access_log=False, lifespan="off"

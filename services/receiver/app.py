@@ -103,6 +103,7 @@ def create_app(
         openapi_config=OpenAPIConfig(title="vocals receiver", version="1.0.0", path="/schema"),
         request_max_body_size=settings.max_body_bytes + 1,
         debug=False,
+        logging_config=None,  # logging is configured once, by __main__ (structlog), not by Litestar
     )
     document_callback_route(app, CALLBACK_PATH)
     return app
