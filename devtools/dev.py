@@ -84,6 +84,7 @@ def main() -> int:
     token = dev_token(environ)
     environ.setdefault("VOCALS_CALLBACK_TOKENS", token)
     environ.setdefault("PYTHONUNBUFFERED", "1")
+    environ.setdefault("VOCALS_ALLOWED_HOSTS", "127.0.0.1")  # the demo's provider stand-in serves files here
     bootstrap = environ.setdefault("VOCALS_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
     port = bootstrap.rsplit(":", 1)[1]
     ready = threading.Event()

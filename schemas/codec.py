@@ -4,7 +4,7 @@ from typing import TypeVar, cast
 
 import msgspec
 
-from schemas.events import ArchivedEvent, CallbackQuarantined, CallbackReceived, Event
+from schemas.events import ArchivedEvent, CallbackQuarantined, CallbackReceived, Event, TaskSubmitted
 
 E = TypeVar("E", bound=Event)
 Headers = list[tuple[str, bytes]]
@@ -14,6 +14,7 @@ _encoder = msgspec.json.Encoder()
 _callback_decoder = msgspec.json.Decoder(CallbackReceived)
 _archived_decoder = msgspec.json.Decoder(ArchivedEvent)
 _quarantine_decoder = msgspec.json.Decoder(CallbackQuarantined)
+_submitted_decoder = msgspec.json.Decoder(TaskSubmitted)
 
 
 def encode(event: Event) -> bytes:
@@ -34,6 +35,11 @@ def decode_archived(value: bytes) -> ArchivedEvent:
 def decode_quarantined(value: bytes) -> CallbackQuarantined:
     """Decode a `vocals.quarantine` message."""
     return _quarantine_decoder.decode(value)
+
+
+def decode_submitted(value: bytes) -> TaskSubmitted:
+    """Decode a `vocals.submitted` message."""
+    return _submitted_decoder.decode(value)
 
 
 def decode(value: bytes, event_type: type[E]) -> E:

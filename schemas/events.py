@@ -153,5 +153,17 @@ class TaskArchived(Event, frozen=True, kw_only=True, tag="task.archived"):
     """The read API's page for the task, when the archiver knows its public URL."""
 
 
+class TaskSubmitted(Event, frozen=True, kw_only=True, tag="task.submitted"):
+    """Our own tool submitted a task to the provider: it is watched until final, even if no callback comes."""
+
+    ce_type: ClassVar[str] = "org.vocals.task.submitted.v1"
+
+    submitted_at: datetime
+    endpoint: str = "add-vocals"
+    """The provider endpoint the task was submitted to."""
+    title: str | None = None
+    model: str | None = None
+
+
 ArchivedEvent = TrackArchived | TaskArchived
 """What `vocals.archived` carries; decode with `schemas.codec.decode_archived`."""

@@ -9,14 +9,15 @@ from typing import Any
 
 import msgspec
 
-from schemas.events import CallbackQuarantined, CallbackReceived, TaskArchived, TrackArchived
-from schemas.topics import ARCHIVED, CALLBACKS, QUARANTINE
+from schemas.events import CallbackQuarantined, CallbackReceived, TaskArchived, TaskSubmitted, TrackArchived
+from schemas.topics import ARCHIVED, CALLBACKS, QUARANTINE, SUBMITTED
 
 SCHEMA_DIR = Path(__file__).parent / "jsonschema"
 TOPIC_EVENTS: dict[str, tuple[type[Any], ...]] = {
     CALLBACKS: (CallbackReceived,),
     ARCHIVED: (TrackArchived, TaskArchived),
     QUARANTINE: (CallbackQuarantined,),
+    SUBMITTED: (TaskSubmitted,),
 }
 
 

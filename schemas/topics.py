@@ -14,9 +14,13 @@ DLQ: Final = "vocals.dlq"
 QUARANTINE: Final = "vocals.quarantine"
 """Authenticated callbacks whose body could not be understood, kept raw: `CallbackQuarantined`."""
 
+SUBMITTED: Final = "vocals.submitted"
+"""Tasks our own tool submitted to the provider: `TaskSubmitted`, keyed by task_id; the reconciler watches them."""
+
 TOPIC_PARTITIONS: Final[dict[str, int]] = {
     CALLBACKS: 6,
     ARCHIVED: 6,
+    SUBMITTED: 6,
     DLQ: 1,
     QUARANTINE: 1,
 }

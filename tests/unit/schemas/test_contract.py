@@ -6,11 +6,16 @@ import msgspec
 import pytest
 
 from schemas import generate
-from schemas.codec import decode_archived, decode_callback, decode_quarantined, encode
-from schemas.topics import ARCHIVED, CALLBACKS, DLQ, QUARANTINE, TOPIC_PARTITIONS
+from schemas.codec import decode_archived, decode_callback, decode_quarantined, decode_submitted, encode
+from schemas.topics import ARCHIVED, CALLBACKS, DLQ, QUARANTINE, SUBMITTED, TOPIC_PARTITIONS
 
 EXAMPLES = Path(generate.__file__).parent / "examples"
-DECODERS = {CALLBACKS: decode_callback, ARCHIVED: decode_archived, QUARANTINE: decode_quarantined}
+DECODERS = {
+    CALLBACKS: decode_callback,
+    ARCHIVED: decode_archived,
+    QUARANTINE: decode_quarantined,
+    SUBMITTED: decode_submitted,
+}
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*/*.json"))
 
 
