@@ -8,7 +8,7 @@ import httpx
 import stamina
 
 from services.archiver.fetch import Fetched, Fetcher, KeyFor, PermanentDownloadError, TransientDownloadError
-from services.archiver.guard import UrlGuard
+from services.archiver.guard import Resolver, UrlGuard, system_resolver
 from services.archiver.keys import Kind
 from services.archiver.metrics import ArchiverMetrics
 from services.archiver.settings import ArchiverSettings
@@ -95,11 +95,16 @@ def make_client(settings: ArchiverSettings) -> httpx.AsyncClient:
 
 
 def make_downloader(
-    settings: ArchiverSettings, client: httpx.AsyncClient, store: ArchiveStore, metrics: ArchiverMetrics
+    settings: ArchiverSettings,
+    client: httpx.AsyncClient,
+    store: ArchiveStore,
+    metrics: ArchiverMetrics,
+    *,
+    resolver: Resolver = system_resolver,
 ) -> HttpxDownloader:
     fetcher = Fetcher(
         client,
-        UrlGuard(settings.allowed_hosts),
+        UrlGuard(settings.allowed_hosts, resolver=resolver),
         store,
         max_bytes=settings.download_max_bytes,
         total_timeout_s=settings.download_total_timeout_s,

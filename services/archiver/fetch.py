@@ -10,7 +10,7 @@ from typing import Final
 
 import httpx
 
-from services.archiver.guard import RefusedUrlError, UrlGuard
+from services.archiver.guard import IPAddress, RefusedUrlError, UrlGuard
 from services.archiver.keys import Kind, media_type
 from services.archiver.store import ArchiveStore
 
@@ -85,8 +85,8 @@ class Fetcher:
 
     async def _open(self, url: httpx.URL) -> httpx.Response:
         for hop in range(MAX_REDIRECTS + 1):
-            await self._guard.check(url)
-            response = await self._client.send(self._client.build_request("GET", url), stream=True)
+            address = await self._guard.check(url)
+            response = await self._client.send(_pinned_request(self._client, url, address), stream=True)
             location = response.headers.get("location")
             if not (response.is_redirect and location):
                 return response
@@ -112,6 +112,19 @@ class Fetcher:
         tally = _Tally(self._max_bytes)
         await self._store.put_stream(key, tally.through(response.aiter_bytes()), content_type=content_type)
         return Fetched(key=key, sha256=tally.digest.hexdigest(), bytes=tally.bytes, content_type=content_type)
+
+
+def _pinned_request(client: httpx.AsyncClient, url: httpx.URL, address: IPAddress | None) -> httpx.Request:
+    """A GET that connects to the address the guard vetted, while the server still sees (and TLS verifies)
+    the link's own host name."""
+    if address is None or url.host == str(address):
+        return client.build_request("GET", url)
+    return client.build_request(
+        "GET",
+        url.copy_with(host=str(address)),
+        headers={"host": url.netloc.decode("ascii")},
+        extensions={"sni_hostname": url.host},
+    )
 
 
 class _Tally:

@@ -53,15 +53,20 @@ class UrlGuard:
         self._allowed_hosts, self._allowed_networks = _parse_allowed(allowed)
         self._resolve = resolver
 
-    async def check(self, url: httpx.URL) -> None:
-        """Return if `url` may be fetched; raise RefusedUrlError saying why not."""
+    async def check(self, url: httpx.URL) -> IPAddress | None:
+        """The vetted address to connect to if `url` may be fetched (None: a host allowed by name, connect
+        as usual); raise RefusedUrlError saying why not.
+
+        The caller must connect to this address rather than resolve the host again: a second lookup could
+        answer differently (DNS rebinding) and reach an address nobody checked.
+        """
         if url.scheme not in _SCHEMES:
             raise RefusedUrlError(f"refused {_shown(url)}: only http and https links are fetched")
         host = url.host
         if not host:
             raise RefusedUrlError(f"refused {_shown(url)}: the link has no host")
         if host.lower() in self._allowed_hosts:
-            return
+            return None
         try:
             addresses = [ipaddress.ip_address(host)]
         except ValueError:
@@ -72,6 +77,7 @@ class UrlGuard:
                     f"refused {_shown(url)}: {host} resolves to non-public address {address}; "
                     "add it to VOCALS_ALLOWED_HOSTS only if this deployment really fetches from it"
                 )
+        return addresses[0]
 
     async def _addresses_of(self, url: httpx.URL, host: str) -> list[IPAddress]:
         try:

@@ -237,3 +237,24 @@ async def test_downloads_overlap(harness: Harness, file_server: FileServer) -> N
     assert [file_server.hits(url) for url in urls] == [1, 1]
     gate.set()
     assert [fetched.bytes for fetched in await both] == [len(MP3), len(MP3)]
+
+
+async def test_connects_to_the_address_the_guard_vetted(tmp_path: Path, file_server: FileServer) -> None:
+    """The download goes to the address the guard checked, not to a second DNS answer (DNS rebinding): a
+    name only the guard's resolver knows still downloads, and the server sees the link's own Host."""
+
+    async def vetted_only(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"] if host == "files.test" else []
+
+    settings = archiver_settings(database_url="unused", archive_dir=tmp_path / "archive")
+    registry = CollectorRegistry()
+    store = make_store(settings)
+    downloader = make_downloader(
+        settings, make_client(settings), store, ArchiverMetrics(registry), resolver=vetted_only
+    )
+    url = file_server.serve("song.mp3", body=MP3, content_type="audio/mpeg")
+    port = url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1]
+    renamed = url.replace("127.0.0.1", "files.test", 1)
+    fetched = await downloader.download(renamed, Kind.AUDIO, lambda extension: f"task/track.{extension}")
+    assert fetched.sha256 == hashlib.sha256(MP3).hexdigest()
+    assert [served.host for served in file_server.log if served.status == 200][-1] == f"files.test:{port}"
