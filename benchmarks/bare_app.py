@@ -12,6 +12,7 @@ import uvicorn
 from litestar import Litestar
 
 from schemas.provider import CallbackError, parse_callback
+from services.receiver.__main__ import tune_gc
 from services.receiver.asgi import callback_route
 from services.receiver.auth import Authenticator
 from services.receiver.intake import RECEIVED, Incoming, Reply, refuse
@@ -43,6 +44,7 @@ def create_bare_app(token: str) -> Litestar:
 
 
 if __name__ == "__main__":
+    tune_gc()  # the same runtime set-up as the receiver's __main__
     uvicorn.run(
         create_bare_app(sys.argv[2]),
         host="127.0.0.1",

@@ -20,7 +20,15 @@ class KafkaSettings(msgspec.Struct, frozen=True, kw_only=True):
         Literal["all", "1", "0"], Meta(description="Producer acks; `all` waits for every in-sync replica.")
     ] = "all"
     kafka_idempotence: Annotated[bool, Meta(description="Idempotent producer: no duplicates from its retries.")] = True
-    kafka_linger_ms: Annotated[int, Meta(description="How long the producer waits to fill a batch.", ge=0, le=1000)] = 5
+    kafka_linger_ms: Annotated[
+        int,
+        Meta(
+            description="How long the producer waits to fill a batch; with 0, batches still form while a send is "
+            "in flight (measured: more callbacks/s and lower latency than 5).",
+            ge=0,
+            le=1000,
+        ),
+    ] = 0
     kafka_max_batch_bytes: Annotated[int, Meta(description="Producer batch size per partition.", ge=1024)] = 262_144
     kafka_request_timeout_ms: Annotated[
         int, Meta(description="How long the producer waits for the broker before a send fails.", ge=1000)

@@ -1,5 +1,6 @@
 """`python -m services.receiver`: read VOCALS_* settings, configure logging, serve with uvicorn."""
 
+import gc
 import sys
 
 import structlog
@@ -11,6 +12,13 @@ from services.receiver.app import create_app
 from services.receiver.settings import ReceiverSettings
 
 
+def tune_gc() -> None:
+    """Freeze what start-up allocated (it never needs collecting) and collect the young generation less often:
+    each callback allocates many short-lived objects, and frequent collections cost latency and CPU."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def main() -> int:
     try:
         settings = load(ReceiverSettings, service="receiver")
@@ -19,6 +27,7 @@ def main() -> int:
         return 2
     configure_logging(level=settings.log_level, log_format=settings.log_format)
     structlog.get_logger("receiver").info("starting", **describe(settings))
+    tune_gc()
     uvicorn.run(
         create_app(settings),
         host=settings.host,
