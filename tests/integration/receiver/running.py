@@ -2,7 +2,7 @@
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -41,19 +41,27 @@ async def running_receiver(
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=20) as client:
-        for _ in range(400):
-            if server.started:
-                break
-            await asyncio.sleep(0.025)
-        for _ in range(400):
-            if (await client.get("/readyz")).json()["kafka"] == "connected":
-                break
-            await asyncio.sleep(0.025)
+        await _until(lambda: asyncio.sleep(0, server.started), "the receiver did not start listening")
+        await _until(lambda: _kafka_connected(client), "the receiver did not connect to Kafka")
         try:
             yield client, settings
         finally:
             server.should_exit = True
             await serving
+
+
+async def _kafka_connected(client: httpx.AsyncClient) -> bool:
+    connected: bool = (await client.get("/readyz")).json()["kafka"] == "connected"
+    return connected
+
+
+async def _until(condition: Callable[[], Awaitable[bool]], failure: str, within: float = 15.0) -> None:
+    """Poll `condition` every 25 ms; fail the test with `failure` if it is not true `within` seconds."""
+    for _ in range(int(within / 0.025)):
+        if await condition():
+            return
+        await asyncio.sleep(0.025)  # poll interval of a bounded wait
+    raise AssertionError(f"{failure} within {within} s")
 
 
 async def post_callback(client: httpx.AsyncClient, body: bytes) -> httpx.Response:
