@@ -175,7 +175,7 @@ def throughput(work: Path, rounds: int = 3) -> None:
                 shutil.rmtree(work / leftover)
     megabytes = 200 * size / 1e6
     print(
-        f"1. throughput: 200 tracks x 4 MiB from a local origin, concurrency 8, median of {rounds} alternating rounds"
+        f"2. throughput: 200 tracks x 4 MiB from a local origin, concurrency 8, median of {rounds} alternating rounds"
     )
     for name, seconds in (
         ("plain copy, curl --parallel into files", copies),
