@@ -1,8 +1,8 @@
 """`make demo`: on top of a running `make dev`, start the provider stand-in (and a reconciler if none runs),
 submit a handful of tasks covering the provider's good and bad days, and say where to look.
 
-Run `make dev` in another terminal first. The archiver must be allowed to download from the stand-in on
-loopback: start it with `VOCALS_ALLOWED_HOSTS=127.0.0.1 make dev`. Ctrl-C stops what the demo started.
+Run `make dev` in another terminal first (it lets the archiver download from the stand-in on loopback, with
+`VOCALS_ALLOWED_HOSTS=127.0.0.1`). Ctrl-C stops what the demo started.
 """
 
 import os
@@ -50,11 +50,12 @@ FINAL = {"SUCCESS", "CREATE_TASK_FAILED", "GENERATE_AUDIO_FAILED", "CALLBACK_EXC
 def main() -> int:
     environ = dict(os.environ) | {"PYTHONUNBUFFERED": "1"}
     receiver = environ.get("VOCALS_RECEIVER_URL", "http://127.0.0.1:8080")
-    if not _answers(f"{receiver}/readyz"):
-        print(
-            f"no receiver answers at {receiver}: run `VOCALS_ALLOWED_HOSTS=127.0.0.1 make dev` first", file=sys.stderr
-        )
-        return 2
+    deadline = time.monotonic() + 30  # `make dev` may still be starting its services
+    while not _answers(f"{receiver}/readyz"):
+        if time.monotonic() > deadline:
+            print(f"no receiver answers at {receiver}: run `make dev` first", file=sys.stderr)
+            return 2
+        time.sleep(0.5)
     signing_key = environ.get("VOCALS_SIGNING_KEYS", "").split(",")[0].strip()
     environ |= STANDIN_ENV | {"VOCALS_STANDIN_SIGNING_KEY": signing_key or "demo-unused-key"}
     environ |= {"VOCALS_CALLBACK_TOKENS": environ.get("VOCALS_CALLBACK_TOKENS") or dev_token(environ)}

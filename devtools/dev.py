@@ -67,7 +67,7 @@ def wait_until_ready(process: subprocess.Popen[bytes], ready: threading.Event, t
 
 def stop_all(processes: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
     """SIGTERM each process group, services before the broker; SIGKILL what is still there after 20 s."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not abandon the JVM mid-shutdown
+    _ignore_further_interrupts()  # a second Ctrl-C must not abandon the JVM mid-shutdown
     for _, process in reversed(processes):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -77,6 +77,16 @@ def stop_all(processes: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
         except subprocess.TimeoutExpired:
             print(f"{name} did not stop in 20 s; killing it", file=sys.stderr)
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def _ignore_further_interrupts() -> None:
+    while True:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            return
+        except KeyboardInterrupt:  # one arrived before the handlers were swapped: swap them now
+            continue
 
 
 def main() -> int:
